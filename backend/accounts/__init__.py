@@ -1,0 +1,1 @@
+"""Accounts: users, the roles they hold in municipalities, and their API tokens."""

@@ -1,0 +1,47 @@
+"""Routes: the API under /api/v1/, its schema and docs, health checks, the admin.
+
+Unknown paths answer problem+json (the catch-all at the end), also when DEBUG is on.
+"""
+
+from django.contrib import admin
+from django.db import transaction
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from backend.api import problems
+from backend.api.health import HealthView, ReadinessView
+from backend.api.views import ApiRootView, problem_type_doc, unknown_path
+
+ApiRootView.links = {
+    "me": "me",
+    "tokens": "token-list",
+    "role_assignments": "role-assignment-list",
+    "municipalities": "municipality-list",
+    "districts": "district-list",
+    "neighbourhoods": "neighbourhood-list",
+    "locate": "locate",
+}
+
+api_v1 = [
+    path("", ApiRootView.as_view(), name="api-root"),
+    path("", include("backend.accounts.urls")),
+    path("", include("geo.urls")),
+]
+
+urlpatterns = [
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    # Probes run often and write nothing: no transaction around them.
+    path("healthz", transaction.non_atomic_requests(HealthView.as_view()), name="healthz"),
+    path("readyz", transaction.non_atomic_requests(ReadinessView.as_view()), name="readyz"),
+    path("problems/<slug:slug>", problem_type_doc, name="problem-type"),
+    path("admin/", admin.site.urls),
+    re_path(r"^(?P<path>.*)$", unknown_path),
+]
+
+handler400 = problems.bad_request
+handler403 = problems.permission_denied
+handler404 = problems.not_found
+handler500 = problems.server_error

@@ -1,0 +1,1 @@
+"""Spatial reference data: municipalities, districts, neighbourhoods, their import and lookup."""
