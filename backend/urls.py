@@ -6,7 +6,7 @@ Unknown paths answer problem+json (the catch-all at the end), also when DEBUG is
 from django.contrib import admin
 from django.db import transaction
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from backend.api import problems
 from backend.api.health import HealthView, ReadinessView
@@ -32,7 +32,6 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     # Probes run often and write nothing: no transaction around them.
     path("healthz", transaction.non_atomic_requests(HealthView.as_view()), name="healthz"),
     path("readyz", transaction.non_atomic_requests(ReadinessView.as_view()), name="readyz"),

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.core.management import call_command
 from django.utils import timezone
 
 from backend.accounts.models import RoleAssignment
@@ -124,7 +125,7 @@ def test_patch_is_idempotent_too(inspector_client):
     assert inspector_client.user.first_name == "Changed meanwhile"  # not applied twice
 
 
-def test_expired_keys_run_again_and_are_purged(admin_client, colleague, make_user):
+def test_expired_keys_run_again_and_are_purged(admin_client, colleague, make_user, capsys):
     grant(admin_client, colleague, key="old")
     IdempotencyRecord.objects.update(created_at=timezone.now() - timedelta(days=2))
 
@@ -137,8 +138,10 @@ def test_expired_keys_run_again_and_are_purged(admin_client, colleague, make_use
         created_at=timezone.now() - timedelta(days=2)
     )
     # "old" is still there: the failed retry rolled back its clean-up along with everything else.
-    assert purge_expired() == 2
+    call_command("purge_idempotency_keys")
+    assert "Deleted 2 expired" in capsys.readouterr().out
     assert not IdempotencyRecord.objects.exists()
+    assert purge_expired() == 0
 
 
 def test_token_responses_are_never_stored(api_client, make_user):

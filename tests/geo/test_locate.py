@@ -7,6 +7,7 @@ from django.contrib.gis.geos import Point
 from django.db import connection
 
 from geo.models import Municipality
+from geo.services import locate
 from geo.services.locate import locate_coordinates, locate_point, locate_points
 from geo.spatial_index import missing_spatial_indexes, repair_spatialite_indexes
 
@@ -67,7 +68,8 @@ def test_batch_lookup_agrees_with_one_by_one(cbs_districts):
 
 
 def test_batches_larger_than_one_statement(monkeypatch, demo_region):
-    monkeypatch.setattr("geo.services.locate.BATCH_SIZE", 7)
+    dialect = locate._DIALECTS[connection.vendor]
+    monkeypatch.setitem(dialect, "batch_size", 7)
     points = [(4.205, 51.995)] * 20 + [(3.6, 52.6)] * 3
     matches = locate_coordinates(points)
     assert [m.municipality and m.municipality.code for m in matches] == ["GM1783"] * 20 + [None] * 3
