@@ -67,4 +67,3 @@ def test_docs_page_uses_no_external_resources(api_client):
         assert served.status_code == 200, asset
         body = b"".join(served.streaming_content) if served.streaming else served.content
         assert len(body) > 0, asset
-
