@@ -96,3 +96,9 @@ def cbs_districts(cbs_municipalities) -> list[Path]:
     for path in paths:
         import_areas(path, level="district")
     return paths
+
+
+def post_role_assignment(client, username, role="inspector", municipality_code="GM1783", **headers):
+    """POST /api/v1/role-assignments/ as `client` (a municipal administrator, usually)."""
+    payload = {"username": username, "role": role, "municipality_code": municipality_code}
+    return client.post("/api/v1/role-assignments/", payload, format="json", **headers)

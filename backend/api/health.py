@@ -51,12 +51,16 @@ def check_spatial() -> dict:
 CHECKS = {"database": check_database, "spatial": check_spatial}
 
 
-class HealthView(APIView):
-    """The process is alive. Touches nothing else, so a slow database never restarts it."""
+class ProbeView(APIView):
+    """For load balancers and orchestrators: public, unthrottled, no session or token lookups."""
 
     permission_classes = [AllowAny]
     authentication_classes = []
     throttle_classes = []
+
+
+class HealthView(ProbeView):
+    """The process is alive. Touches nothing else, so a slow database never restarts it."""
 
     @extend_schema(
         tags=["health"],
@@ -66,12 +70,8 @@ class HealthView(APIView):
         return Response({"status": "ok"})
 
 
-class ReadinessView(APIView):
+class ReadinessView(ProbeView):
     """Ready to serve: the database answers and its spatial functions work."""
-
-    permission_classes = [AllowAny]
-    authentication_classes = []
-    throttle_classes = []
 
     @extend_schema(
         tags=["health"],

@@ -11,6 +11,8 @@ from backend.accounts.roles import Role
 from backend.api.idempotency import purge_expired
 from backend.api.models import IdempotencyRecord
 
+from ..conftest import post_role_assignment
+
 pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/role-assignments/"
@@ -28,8 +30,7 @@ def colleague(make_user):
 
 def grant(client, colleague, key=None, role="inspector"):
     headers = {"HTTP_IDEMPOTENCY_KEY": key} if key else {}
-    payload = {"username": colleague.username, "role": role, "municipality_code": "GM1783"}
-    return client.post(URL, payload, format="json", **headers)
+    return post_role_assignment(client, colleague.username, role, **headers)
 
 
 def test_retry_with_the_same_key_replays_the_stored_response(admin_client, colleague):
@@ -66,22 +67,12 @@ def test_without_a_key_a_repeat_is_a_conflict_not_a_duplicate(admin_client, coll
 
 
 def test_failed_requests_are_not_stored_so_a_fixed_retry_runs(admin_client, make_user):
-    response = admin_client.post(
-        URL,
-        {"username": "nobody", "role": "inspector", "municipality_code": "GM1783"},
-        format="json",
-        HTTP_IDEMPOTENCY_KEY="k-2",
-    )
+    response = post_role_assignment(admin_client, "nobody", HTTP_IDEMPOTENCY_KEY="k-2")
     assert response.status_code == 400
     assert not IdempotencyRecord.objects.exists()
 
     make_user(username="nobody")
-    retry = admin_client.post(
-        URL,
-        {"username": "nobody", "role": "inspector", "municipality_code": "GM1783"},
-        format="json",
-        HTTP_IDEMPOTENCY_KEY="k-2",
-    )
+    retry = post_role_assignment(admin_client, "nobody", HTTP_IDEMPOTENCY_KEY="k-2")
     assert retry.status_code == 201
 
 

@@ -10,6 +10,8 @@ from backend.accounts.roles import Role
 from backend.api.idempotency import IdempotencyMixin
 from backend.api.permissions import DenyAll
 
+from ..conftest import post_role_assignment
+
 pytestmark = pytest.mark.django_db
 
 THIRD_PARTY_VIEWS = {"SpectacularAPIView", "SpectacularSwaggerView"}
@@ -132,11 +134,7 @@ class TestRoleAssignmentsAreScopedToTheAdministratorsMunicipalities:
 
     def test_granting_elsewhere_is_forbidden_and_writes_nothing(self, other_admin, make_user):
         user = make_user()
-        response = other_admin.post(
-            "/api/v1/role-assignments/",
-            {"username": user.username, "role": "inspector", "municipality_code": "GM1783"},
-            format="json",
-        )
+        response = post_role_assignment(other_admin, user.username)
         assert response.status_code == 403
         assert response.json()["detail"] == "You administer GM0362, not GM1783."
         assert not RoleAssignment.objects.filter(user=user).exists()
@@ -144,11 +142,7 @@ class TestRoleAssignmentsAreScopedToTheAdministratorsMunicipalities:
     def test_admin_grants_and_revokes_in_own_municipality(self, make_user, client_for):
         admin = client_for(make_user(Role.MUNICIPAL_ADMIN, ["GM1783"]))
         user = make_user()
-        created = admin.post(
-            "/api/v1/role-assignments/",
-            {"username": user.username, "role": "planner", "municipality_code": "GM1783"},
-            format="json",
-        )
+        created = post_role_assignment(admin, user.username, "planner")
         assert created.status_code == 201
         assert created.json()["granted_by"] == admin.user.username
         assert admin.delete(f"/api/v1/role-assignments/{created.json()['id']}/").status_code == 204
@@ -166,22 +160,14 @@ class TestRoleAssignmentsAreScopedToTheAdministratorsMunicipalities:
     )
     def test_only_municipal_roles_can_be_granted(self, make_user, client_for, role, field):
         admin = client_for(make_user(Role.MUNICIPAL_ADMIN, ["GM1783"]))
-        response = admin.post(
-            "/api/v1/role-assignments/",
-            {"username": make_user().username, "role": role, "municipality_code": "GM1783"},
-            format="json",
-        )
+        response = post_role_assignment(admin, make_user().username, role)
         assert response.status_code == 400
         assert field in response.json()["errors"]
 
     def test_employers_cannot_become_municipal_staff(self, make_user, client_for):
         admin = client_for(make_user(Role.MUNICIPAL_ADMIN, ["GM1783"]))
         employer = make_user(Role.EMPLOYER)
-        response = admin.post(
-            "/api/v1/role-assignments/",
-            {"username": employer.username, "role": "inspector", "municipality_code": "GM1783"},
-            format="json",
-        )
+        response = post_role_assignment(admin, employer.username)
         assert response.status_code == 400
         assert "acts for an employer" in response.json()["errors"]["username"][0]
 

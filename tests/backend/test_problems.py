@@ -5,6 +5,8 @@ import pytest
 from backend.accounts.models import RoleAssignment
 from backend.accounts.roles import Role
 
+from ..conftest import post_role_assignment
+
 pytestmark = pytest.mark.django_db
 
 
@@ -108,17 +110,12 @@ def test_server_error_has_no_trace_and_changes_nothing(make_user, client_for, mo
     client = client_for(admin)
 
     def broken(**kwargs):
-        RoleAssignment.objects.create(
-            user=colleague, role=Role.INSPECTOR, municipality_code="GM1783"
-        )  # a write that must not survive the error
+        # A write that must not survive the error (save(), as create() is what is patched).
+        RoleAssignment(user=colleague, role=Role.INSPECTOR, municipality_code="GM1783").save()
         raise RuntimeError("secret internals")
 
     monkeypatch.setattr("backend.accounts.services.RoleAssignment.objects.create", broken)
-    response = client.post(
-        "/api/v1/role-assignments/",
-        {"username": colleague.username, "role": "inspector", "municipality_code": "GM1783"},
-        format="json",
-    )
+    response = post_role_assignment(client, colleague.username)
     monkeypatch.undo()
 
     body = assert_problem(response, 500, "server-error")
