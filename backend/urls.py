@@ -16,16 +16,29 @@ ApiRootView.links = {
     "me": "me",
     "tokens": "token-list",
     "role_assignments": "role-assignment-list",
+    "audit_events": "audit-event-list",
     "municipalities": "municipality-list",
     "districts": "district-list",
     "neighbourhoods": "neighbourhood-list",
     "locate": "locate",
+    "signup": "signup",
+    "organisations": "organisation-list",
+    "credentials": "credential-list",
+    "locations": "location-list",
+    "occupancy_declarations": "occupancy-declaration-list",
+    "occupancy_observations": "occupancy-observation-list",
+    "registered_occupancy_imports": "registered-occupancy-import-list",
+    "norm_profiles": "norm-profile-list",
+    "norm_assignments": "norm-assignment-list",
+    "municipality_statistics": "municipality-statistics",
 }
 
 api_v1 = [
     path("", ApiRootView.as_view(), name="api-root"),
     path("", include("backend.accounts.urls")),
+    path("", include("backend.audit.urls")),
     path("", include("geo.urls")),
+    path("", include("inspections.urls")),
 ]
 
 urlpatterns = [

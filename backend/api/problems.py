@@ -245,7 +245,12 @@ def flatten_errors(detail, prefix: str = "") -> dict[str, list[str]]:
     flat: dict[str, list[str]] = {}
     if isinstance(detail, dict):
         for key, value in detail.items():
-            path = f"{prefix}.{key}" if prefix else str(key)
+            if key == "non_field_errors" and prefix:  # about the nested object as a whole
+                path = prefix
+            elif isinstance(key, int):  # an item of a list (DRF keys list errors by index)
+                path = f"{prefix}[{key}]"
+            else:
+                path = f"{prefix}.{key}" if prefix else str(key)
             flat.update(flatten_errors(value, path))
     elif isinstance(detail, list):
         if all(isinstance(item, str) for item in detail):

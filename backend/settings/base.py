@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "backend.api",
     "backend.accounts",
+    "backend.audit",
     "geo",
     "inspections",
     "fixtures",
@@ -162,6 +163,7 @@ REST_FRAMEWORK = {
     },
     "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
     "PAGE_SIZE": 50,
+    "COERCE_DECIMAL_TO_STRING": False,  # floor areas are numbers in JSON
     "DATETIME_FORMAT": "iso-8601",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
@@ -194,7 +196,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"RoleEnum": "backend.accounts.roles.Role"},
+    "ENUM_NAME_OVERRIDES": {
+        "RoleEnum": "backend.accounts.roles.Role",
+        "LocationKindEnum": "inspections.models.housing.LocationKind",
+        "LocationStatusEnum": "inspections.models.housing.LocationStatus",
+        "CredentialKindEnum": "inspections.models.credentials.CredentialKind",
+        "OrganisationStatusEnum": "inspections.models.organisations.OrganisationStatus",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "backend.api.schema.add_problem_responses",

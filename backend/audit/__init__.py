@@ -1,0 +1,1 @@
+"""Audit log: who created, changed, viewed or exported what, and when (append-only)."""

@@ -1,0 +1,1 @@
+"""The domain's HTTP API: thin views over inspections.services and inspections.selectors."""

@@ -1,0 +1,34 @@
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from .api.credentials import CredentialViewSet
+from .api.locations import LocationViewSet
+from .api.norms import NormAssignmentViewSet, NormProfileViewSet
+from .api.occupancy import DeclarationViewSet, ObservationViewSet
+from .api.organisations import OrganisationViewSet, SignUpView
+from .api.registered_occupancy import RegisteredOccupancyImportViewSet
+from .api.statistics import MunicipalityStatisticsView
+
+router = SimpleRouter()
+router.register("organisations", OrganisationViewSet, basename="organisation")
+router.register("credentials", CredentialViewSet, basename="credential")
+router.register("locations", LocationViewSet, basename="location")
+router.register("occupancy-declarations", DeclarationViewSet, basename="occupancy-declaration")
+router.register("occupancy-observations", ObservationViewSet, basename="occupancy-observation")
+router.register(
+    "registered-occupancy-imports",
+    RegisteredOccupancyImportViewSet,
+    basename="registered-occupancy-import",
+)
+router.register("norm-profiles", NormProfileViewSet, basename="norm-profile")
+router.register("norm-assignments", NormAssignmentViewSet, basename="norm-assignment")
+
+urlpatterns = [
+    path("signup/", SignUpView.as_view(), name="signup"),
+    path(
+        "statistics/municipalities/",
+        MunicipalityStatisticsView.as_view(),
+        name="municipality-statistics",
+    ),
+    *router.urls,
+]
