@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import PermissionDenied, ValidationError
@@ -77,7 +77,13 @@ def sign_up(*, username: str, password: str, email: str, organisation: dict) -> 
             % {"kvk": organisation["kvk_number"]}
         )
     user.set_password(password)
-    user.save()
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError as exc:  # the same username signed up at the same moment
+        raise Conflict(
+            _("The username %(name)s is taken; choose another.") % {"name": username}
+        ) from exc
     org = existing or Organisation()
     for field, value in organisation.items():
         setattr(org, field, value)
@@ -149,8 +155,11 @@ def update_organisation(*, actor: User, organisation: Organisation, data: dict) 
 def decide_on_organisation(
     *, actor: User, organisation: Organisation, decision: str, reason: str = ""
 ) -> Organisation:
-    """A municipal administrator verifies, rejects, suspends or reinstates an organisation."""
-    if organisation.municipality_code not in administered_municipalities(actor):
+    """A municipal administrator verifies, rejects, suspends or reinstates an organisation
+    (or a superuser, in the back office)."""
+    if not actor.is_superuser and organisation.municipality_code not in administered_municipalities(
+        actor
+    ):
         raise PermissionDenied(
             _("Organisations that signed up in %(code)s are verified by that municipality.")
             % {"code": organisation.municipality_code or "-"}

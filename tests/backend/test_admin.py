@@ -50,3 +50,61 @@ def test_token_admin_lists_tokens_but_not_their_secret(staff_client, django_user
     html = response.content.decode()
     assert token.token_key in html
     assert secret not in html  # only a hash is stored, so it cannot be shown
+
+
+def test_organisation_verification_in_the_back_office(staff_client, demo_region):
+    from inspections.models import Organisation
+
+    organisation = Organisation.objects.create(
+        kvk_number="41234567", name="Flex BV", status="pending", municipality_code="GM1783"
+    )
+    url = f"/admin/inspections/organisation/{organisation.pk}/change/"
+    assert staff_client.get(url).status_code == 200
+    response = staff_client.post(url, {"decision": "verify", "reason": "", **_empty_inlines()})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    organisation.refresh_from_db()
+    assert organisation.status == "verified"
+
+
+def _empty_inlines() -> dict:
+    return {
+        f"{prefix}-{key}": value
+        for prefix in ("members", "credentials")
+        for key, value in (("TOTAL_FORMS", "0"), ("INITIAL_FORMS", "0"), ("MAX_NUM_FORMS", "1000"))
+    }
+
+
+def test_location_admin_shows_a_map_and_verifies_through_the_service(staff_client, demo_region):
+    from inspections.models import HousingLocation
+    from tests.inspections.conftest import make_organisation, register
+
+    location = register(make_organisation("10000001"))
+    response = staff_client.get(f"/admin/inspections/housinglocation/{location.pk}/change/")
+    assert response.status_code == 200
+    assert "OLMapWidget" in response.content.decode()
+    staff_client.post(
+        "/admin/inspections/housinglocation/",
+        {"action": "verify", "_selected_action": [location.pk]},
+    )
+    assert HousingLocation.objects.get(pk=location.pk).status == "verified"
+
+
+def test_norm_profile_changes_recompute_capacities(staff_client, demo_region):
+    from inspections.models import HousingLocation, NormProfile
+    from tests.inspections.conftest import make_organisation, register
+
+    location = register(make_organisation("10000001"))
+    profile = NormProfile.objects.get(code="snf-residence")
+    data = {
+        "code": profile.code,
+        "name": profile.name,
+        "source": profile.source,
+        "floor_area_per_person_m2": "25",
+        "bedroom_area_per_person_m2": "3.5",
+        "persons_per_bedroom": "",
+        "persons_per_toilet": "8",
+        "persons_per_shower": "8",
+    }
+    response = staff_client.post(f"/admin/inspections/normprofile/{profile.pk}/change/", data)
+    assert response.status_code == 302
+    assert HousingLocation.objects.get(pk=location.pk).capacity == 4  # 100 m² / 25

@@ -385,3 +385,29 @@ class TestStatus:
             ).status_code
             == 403
         )
+
+
+def test_staff_reads_of_a_location_are_logged_and_provider_reads_are_not(
+    provider_a, westland_inspector, agency_a
+):
+    location = register(agency_a)
+    provider_a.get(f"{URL}{location.pk}/")
+    assert not AuditEvent.objects.filter(action="view").exists()
+    westland_inspector.get(f"{URL}{location.pk}/")
+    event = AuditEvent.objects.get(action="view")
+    assert (event.actor, event.target_id, event.municipality_code) == (
+        westland_inspector.user,
+        str(location.pk),
+        "GM1783",
+    )
+
+
+def test_changes_are_logged_with_what_changed(provider_a, agency_a):
+    location = register(agency_a)
+    provider_a.patch(
+        f"{URL}{location.pk}/", {"toilets": 3, "usable_floor_area_m2": "90"}, format="json"
+    )
+    event = AuditEvent.objects.get(action="update", target_id=str(location.pk))
+    assert event.changes["toilets"] == [2, 3]
+    assert event.changes == {"usable_floor_area_m2": ["100.00", "90.00"], "toilets": [2, 3]}
+    assert event.actor == provider_a.user
