@@ -304,35 +304,16 @@ class LocationSerializer(GeoFeatureModelSerializer):
         ]
 
     def get_overcrowding(self, location) -> dict:
-        capacity = self._capacity(location)
+        binding = self._capacity(location).binding
         result = dict.fromkeys(OCCUPANCY_SOURCES)
         for item in self._overcrowding(location):
-            if item.capacity == 0:
-                explanation = _("%(persons)d %(source)s, but the norm allows nobody (capacity 0).")
-            elif item.overcrowded:
-                explanation = _(
-                    "%(persons)d %(source)s ÷ capacity %(capacity)d = %(ratio)s: "
-                    "%(excess)d over the %(binding)s limit."
-                )
-            else:
-                explanation = _(
-                    "%(persons)d %(source)s ÷ capacity %(capacity)d = %(ratio)s: within the norm."
-                )
             result[item.source] = {
                 "persons": item.persons,
                 "capacity": item.capacity,
                 "ratio": item.ratio,
                 "excess": item.excess,
                 "overcrowded": item.overcrowded,
-                "explanation": explanation
-                % {
-                    "persons": item.persons,
-                    "source": item.source,
-                    "capacity": item.capacity,
-                    "ratio": item.ratio,
-                    "excess": item.excess,
-                    "binding": " and ".join(capacity.binding),
-                },
+                "explanation": item.explain(binding),
             }
         return result
 

@@ -89,10 +89,11 @@ class NormAssignmentViewSet(
     queryset = NormProfileAssignment.objects.select_related("profile").order_by("id")
 
     def _require_admin_of(self, municipality_code: str) -> None:
+        if not municipality_code:
+            raise PermissionDenied(_("The national default norms are set in the back office."))
         if municipality_code not in administered_municipalities(self.request.user):
             raise PermissionDenied(
-                _("Only an administrator of %(code)s sets its norms.")
-                % {"code": municipality_code or "NL"}
+                _("Only an administrator of %(code)s sets its norms.") % {"code": municipality_code}
             )
 
     def create(self, request):

@@ -92,7 +92,7 @@ class Migration(migrations.Migration):
                 ('landlord_permit_valid_until', models.DateField(blank=True, null=True)),
                 ('status', models.CharField(choices=[('registered', 'Registered'), ('verified', 'Verified'), ('suspended', 'Suspended'), ('closed', 'Closed')], default='registered', max_length=12)),
                 ('status_reason', models.CharField(blank=True, max_length=500)),
-                ('capacity', models.PositiveIntegerField(help_text='Persons allowed by the norm profile (derived; see the class docstring).')),
+                ('capacity', models.PositiveIntegerField(help_text='Persons the norm profile allows; derived from the figures, recomputed on every change.')),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
                 ('updated_at', models.DateTimeField(auto_now=True)),
                 ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),

@@ -103,7 +103,9 @@ class HousingLocation(Address):
         "inspections.NormProfile", on_delete=models.PROTECT, related_name="locations"
     )
     capacity = models.PositiveIntegerField(
-        help_text=_("Persons allowed by the norm profile (derived; see the class docstring).")
+        help_text=_(
+            "Persons the norm profile allows; derived from the figures, recomputed on every change."
+        )
     )
 
     created_by = models.ForeignKey(

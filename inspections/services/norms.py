@@ -11,10 +11,24 @@ from decimal import ROUND_FLOOR, Decimal
 from django.db import transaction
 from django.db.models import Case, IntegerField, Q, Value, When
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from backend.api.problems import Conflict
 from backend.audit.services import record_event
 from inspections.models import HousingLocation, NormProfile, NormProfileAssignment
+
+# How limits and occupancy sources are named to people (the codes stay English in the API).
+LIMIT_LABELS = {
+    "floor_area": gettext_lazy("floor area"),
+    "bedrooms": gettext_lazy("bedrooms"),
+    "toilets": gettext_lazy("toilets"),
+    "showers": gettext_lazy("showers"),
+}
+SOURCE_LABELS = {
+    "declared": gettext_lazy("declared"),
+    "registered": gettext_lazy("registered"),
+    "observed": gettext_lazy("observed"),
+}
 
 
 @dataclass(frozen=True)
@@ -98,20 +112,25 @@ def capacity_of(figures: LocationFigures, profile: NormProfile) -> Capacity:
         rooms = [_bedroom_persons(b, profile) for b in figures.bedrooms]
         by_rooms = sum(persons for persons, _line in rooms)
         lines = "; ".join(line for _persons, line in rooms) or _("no bedrooms")
-        terms.append(CapacityTerm("bedrooms", by_rooms, f"{lines}; total {by_rooms}"))
-    for limit, count, per in (
-        ("toilets", figures.toilets, profile.persons_per_toilet),
-        ("showers", figures.showers, profile.persons_per_shower),
+        total = _("total %(persons)d") % {"persons": by_rooms}
+        terms.append(CapacityTerm("bedrooms", by_rooms, f"{lines}; {total}"))
+    for limit, count, per, text in (
+        (
+            "toilets",
+            figures.toilets,
+            profile.persons_per_toilet,
+            _("%(count)d × %(per)d persons per toilet = %(persons)d"),
+        ),
+        (
+            "showers",
+            figures.showers,
+            profile.persons_per_shower,
+            _("%(count)d × %(per)d persons per shower = %(persons)d"),
+        ),
     ):
         if per:
-            terms.append(
-                CapacityTerm(
-                    limit,
-                    count * per,
-                    _("%(count)d × %(per)d persons per %(what)s = %(persons)d")
-                    % {"count": count, "per": per, "what": limit[:-1], "persons": count * per},
-                )
-            )
+            values = {"count": count, "per": per, "persons": count * per}
+            terms.append(CapacityTerm(limit, count * per, text % values))
     return Capacity(min(t.persons for t in terms), profile, tuple(terms))
 
 
@@ -135,6 +154,31 @@ class Overcrowding:
     @property
     def overcrowded(self) -> bool:
         return self.persons > self.capacity
+
+    def explain(self, binding: list[str]) -> str:
+        """E.g. '12 registered ÷ capacity 7 = 1.714: 5 over the bedrooms limit.'"""
+        values = {
+            "persons": self.persons,
+            "source": SOURCE_LABELS[self.source],
+            "capacity": self.capacity,
+            "ratio": self.ratio,
+            "excess": self.excess,
+            "binding": ", ".join(str(LIMIT_LABELS[limit]) for limit in binding),
+        }
+        if self.capacity == 0:
+            return _("%(persons)d %(source)s, but the norm allows nobody (capacity 0).") % values
+        if self.overcrowded:
+            return (
+                _(
+                    "%(persons)d %(source)s ÷ capacity %(capacity)d = %(ratio)s: "
+                    "%(excess)d over the %(binding)s limit."
+                )
+                % values
+            )
+        return (
+            _("%(persons)d %(source)s ÷ capacity %(capacity)d = %(ratio)s: within the norm.")
+            % values
+        )
 
 
 def figures_of(location: HousingLocation) -> LocationFigures:

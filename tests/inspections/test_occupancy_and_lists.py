@@ -268,3 +268,21 @@ def test_listing_1000_locations_takes_a_constant_number_of_queries(
     with django_assert_max_num_queries(10):
         response = westland_inspector.get(response.json()["links"][0]["href"])
     assert len(response.json()["features"]) == 500
+
+
+def test_explanations_in_dutch_when_asked(westland_inspector, agency_a):
+    location = register(agency_a)
+    registered(location, 12)
+    props = westland_inspector.get(
+        f"/api/v1/locations/{location.pk}/", HTTP_ACCEPT_LANGUAGE="nl"
+    ).json()["properties"]
+    assert props["overcrowding"]["registered"]["explanation"] == (
+        "12 ingeschreven ÷ capaciteit 7 = 1.714: 5 boven de grens voor slaapkamers."
+    )
+    terms = {t["limit"]: t["explanation"] for t in props["capacity"]["terms"]}
+    assert (
+        terms["floor_area"]
+        == "100 m² gebruiksoppervlakte ÷ 12 m² per persoon = 8 (naar beneden afgerond)"
+    )
+    assert terms["toilets"] == "2 × 8 personen per toilet = 16"
+    assert terms["bedrooms"].endswith("totaal 7")
