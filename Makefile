@@ -30,9 +30,9 @@ format: setup ## ruff format + autofix lint
 
 # One recipe line so the trap covers every benchmark: the throwaway
 # PostgreSQL server (if any) is stopped even when a benchmark fails.
-bench: ## run every bench/*.py against PostGIS
+bench: ## run every bench/*.py (not _helpers) against PostGIS
 	scripts/bootstrap.sh test
-	@shopt -s nullglob; files=(bench/*.py); \
+	@shopt -s nullglob; files=(bench/[!_]*.py); \
 	if (( $${#files[@]} == 0 )); then echo "no bench/*.py" >&2; exit 1; fi; \
 	url="$$(scripts/postgis.sh up)"; \
 	trap 'scripts/postgis.sh down' EXIT; \

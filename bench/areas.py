@@ -11,7 +11,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import import_real_boundaries, scratch_database, setup_django, timed
+from bench._common import import_real_boundaries, scratch_database, setup_django, timed
 
 POINTS = 100_000
 SINGLE_SAMPLE = 2_000

@@ -4,20 +4,21 @@ Loads verified organisations, 200,000 housing locations with their bedrooms, and
 registered (BRP) and observed occupancy, then prints how long these take:
 
 1. the location list through the real API (LocationViewSet: filters, GeoJSON, cursor pages) for a
-   planner of the three municipalities with the most locations: the first page and the next one,
-   with the number of SQL queries per page (constant, not one per location);
+   planner of the three municipalities with the most locations: the first page, the next one,
+   a page of 10 and a page without the status and kind filters, each with its SQL queries (a
+   constant number, not one per location) and the time spent in them;
 2. the overcrowded-locations query of the selectors (with_occupancy + overcrowded), nationwide
    as a count and for one municipality as the first 100 ids, with the count's EXPLAIN ANALYZE;
 3. the per-municipality statistics endpoint, for the planner and for a national user.
 
 Registering 200,000 locations one by one through inspections.services.housing.register_location
-is too slow for a benchmark (one point lookup, uniqueness check, inserts, capacity and audit event
-per location; the script times a sample and extrapolates, about 15 minutes on 2 cores), so it
-loads in bulk (bulk_create, 5,000 rows a statement) but derives what the service derives with
-the same code: the areas from geo.services.locate.locate_coordinates (batched), the norm profile
-from profile_for and the capacity from capacity_of. A quarter of the locations lie in three
-municipalities with much labour-migrant housing (Westland, Horst aan de Maas, Venlo); the rest
-are spread evenly over all municipalities, at uniform random points inside each.
+is too slow for a benchmark: a point lookup, uniqueness check, inserts, capacity and audit event
+per location take about 7 ms, some 25 minutes for 200,000 on 2 cores (the script times a sample
+of 200 and rolls it back). So it loads in bulk (bulk_create, 5,000 rows a statement) but derives
+what the service derives with the same code: the areas from locate_coordinates (batched), the
+norm profile from profile_for and the capacity from capacity_of. A quarter of the locations lie
+in three municipalities with much labour-migrant housing (Westland, Horst aan de Maas, Venlo);
+the rest are spread evenly over all municipalities, at uniform random points inside each.
 
     make bench            # or: DATABASE_URL=postgis://... .venv/bin/python bench/registry.py
 """
@@ -38,7 +39,7 @@ from string import ascii_uppercase
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import import_real_boundaries, scratch_database, setup_django
+from bench._common import import_real_boundaries, scratch_database, setup_django
 
 LOCATIONS = 200_000
 ORGANISATIONS = 300
@@ -70,26 +71,22 @@ OBSERVED, OBSERVED_OVER = 0.05, 0.30
 
 
 class Stopwatch:
-    """Seconds per phase, added up over the chunks; optionally the part spent in the database."""
+    """Seconds per phase, added up over the chunks; for some also the part in cursor.execute."""
 
     def __init__(self):
         self.seconds: dict[str, float] = defaultdict(float)
+        self.in_database: dict[str, float] = defaultdict(float)
 
     @contextmanager
     def __call__(self, phase: str, *, database: bool = False):
         from django.db import connection
-
-        inner = f"  of which in cursor.execute (psycopg + server)[{phase}]"
-        self.seconds[phase] += 0.0  # keep the phases in the order they start
-        if database:
-            self.seconds[inner] += 0.0
 
         def wrapper(execute, sql, params, many, context):
             started = time.perf_counter()
             try:
                 return execute(sql, params, many, context)
             finally:
-                self.seconds[inner] += time.perf_counter() - started
+                self.in_database[phase] += time.perf_counter() - started
 
         started = time.perf_counter()
         with connection.execute_wrapper(wrapper) if database else nullcontext():
@@ -98,7 +95,10 @@ class Stopwatch:
 
     def report(self) -> None:
         for phase, seconds in self.seconds.items():
-            print(f"  {phase.split('[')[0]:<50} {seconds:6.1f} s")
+            print(f"  {phase:<50} {seconds:6.1f} s")
+            if phase in self.in_database:
+                label = "of which in cursor.execute (psycopg + server)"
+                print(f"    {label:<48} {self.in_database[phase]:6.1f} s")
 
 
 @dataclass(frozen=True)
@@ -247,7 +247,11 @@ def time_service_registration(sites: list[Site], organisations: list, rnd: rando
     with transaction.atomic():
         for i, site in enumerate(sites):
             data = random_figures(rnd) | address(i) | {"postcode": f"{9000 + i}ZZ"}
-            data |= {"street": "Proefstraat", "place": "Proef", "point": Point(site.x, site.y)}
+            data |= {
+                "street": "Proefstraat",
+                "place": "Proef",
+                "point": Point(site.x, site.y, srid=4326),
+            }
             register_location(actor=None, provider=rnd.choice(organisations), data=data)
         transaction.set_rollback(True)
     return (time.perf_counter() - started) / len(sites)
@@ -418,13 +422,23 @@ def summary(timings: list[float]) -> str:
     return f"min {min(timings):7.1f} ms, median {statistics.median(timings):7.1f} ms"
 
 
-def queries_of(action) -> tuple[int, list[str]]:
+def queries_of(action) -> list[tuple[float, str]]:
+    """The SQL statements `action` runs: (milliseconds, sql) each, transaction control left out."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     with CaptureQueriesContext(connection) as captured:
         action()
-    return len(captured), [q["sql"] for q in captured.captured_queries]
+    return [
+        (float(q["time"]) * 1000, q["sql"])
+        for q in captured.captured_queries
+        if q["sql"] not in ("BEGIN", "COMMIT")
+    ]
+
+
+def sql_summary(queries: list[tuple[float, str]]) -> str:
+    times = [ms for ms, _sql in queries]
+    return f"{len(times)} queries, {sum(times):.0f} ms in SQL (slowest {max(times):.0f} ms)"
 
 
 def top_municipalities(count: int) -> list[tuple[str, int]]:
@@ -477,19 +491,20 @@ def explain(sql: str) -> list[str]:
 
 def measure_list(client) -> None:
     first = get_json(client, LIST_URL)  # warm up
-    second_url = next_link(first)
-    page_1, first = repeat(lambda: get_json(client, LIST_URL))
-    page_2, second = repeat(lambda: get_json(client, second_url))
-    print(f"\n1. GET {LIST_URL}")
-    print(f"   page 1 ({first['numberReturned']} features): {summary(page_1)}")
-    print(f"   page 2 ({second['numberReturned']} features): {summary(page_2)}")
-    counts = [
-        queries_of(lambda url=url: get_json(client, url))[0]
-        for url in (LIST_URL, second_url, LIST_URL.replace("limit=100", "limit=10"))
-    ]
-    print(
-        f"   SQL queries per request: page 1 {counts[0]}, page 2 {counts[1]}, limit=10 {counts[2]}"
-    )
+    urls = {
+        "page 1": LIST_URL,
+        "page 2": next_link(first),
+        "page 1, limit=10": LIST_URL.replace("limit=100", "limit=10"),
+        # status and kind are MultipleChoiceFilters, which add DISTINCT; without them:
+        "page 1, municipality filter only": f"/api/v1/locations/?municipality={LIST_MUNICIPALITY}"
+        "&limit=100",
+    }
+    print(f"\n1. GET {LIST_URL}, then its next link (planner, {REPEATS} runs each)")
+    for label, url in urls.items():
+        timings, page = repeat(lambda url=url: get_json(client, url))
+        queries = queries_of(lambda url=url: get_json(client, url))
+        print(f"   {label:<33} {page['numberReturned']:>3} features: {summary(timings)}")
+        print(f"   {'':<33} {sql_summary(queries)}")
 
 
 def measure_overcrowded() -> None:
@@ -500,22 +515,34 @@ def measure_overcrowded() -> None:
     one = queryset.filter(municipality__code=LIST_MUNICIPALITY).order_by("id")
     count_ms, count = repeat(queryset.count, times=5)
     ids_ms, ids = repeat(lambda: list(one.values_list("id", flat=True)[:100]))
-    print("\n2. with_occupancy(...).filter(overcrowded())")
-    print(f"   .count() nationwide ({count:,} of {LOCATIONS:,} overcrowded): {summary(count_ms)}")
-    print(f"   first {len(ids)} ids in {LIST_MUNICIPALITY}, by id:      {summary(ids_ms)}")
-    _n, (sql,) = queries_of(queryset.count)
-    plan = explain(sql)
-    print("   EXPLAIN (ANALYZE, BUFFERS) of the count:")
-    for line in plan:
+    print("\n2. with_occupancy(HousingLocation.objects.all()).filter(overcrowded())")
+    print(f"   .count(), nationwide: {count:,} of {LOCATIONS:,} overcrowded: {summary(count_ms)}")
+    print(f"   first {len(ids)} ids in {LIST_MUNICIPALITY}, by id:               {summary(ids_ms)}")
+    ((_ms, sql),) = queries_of(queryset.count)
+    print("   EXPLAIN (ANALYZE, BUFFERS) of the count, condensed:")
+    for line in condensed(explain(sql)):
         print("     " + line)
 
 
+def condensed(plan: list[str]) -> list[str]:
+    """The plan's nodes, subplans, buffers of the top node and the timing summary lines."""
+    keep = ("->", "SubPlan", "Filter:", "Planning Time", "JIT:", "Timing:", "Execution Time")
+    lines = [plan[0]]
+    lines += [line for line in plan[1:] if line.strip().startswith(keep)]
+    return lines
+
+
 def measure_statistics(planner, national) -> None:
-    planner_ms, rows = repeat(lambda: get_json(planner, STATISTICS_URL))
-    national_ms, all_rows = repeat(lambda: get_json(national, STATISTICS_URL), times=3)
     print(f"\n3. GET {STATISTICS_URL}")
-    print(f"   planner, {len(rows)} municipalities:       {summary(planner_ms)}")
-    print(f"   national read-only, {len(all_rows)} municipalities: {summary(national_ms)}")
+    for label, client, times in (
+        ("planner", planner, REPEATS),
+        ("national read-only", national, 3),
+    ):
+        timings, rows = repeat(lambda client=client: get_json(client, STATISTICS_URL), times)
+        queries = queries_of(lambda client=client: get_json(client, STATISTICS_URL))
+        slow = " + ".join(f"{ms:.0f} ms" for ms in sorted(ms for ms, _sql in queries)[-2:])
+        print(f"   {label}, {len(rows)} municipalities: {summary(timings)}")
+        print(f"   {'':<4}{sql_summary(queries)}; the two aggregates: {slow}")
 
 
 # --- main -----------------------------------------------------------------------------------

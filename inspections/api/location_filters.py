@@ -7,6 +7,7 @@ from inspections.models import HousingLocation, LocationKind, LocationStatus
 from inspections.selectors.housing import (
     OCCUPANCY_SOURCES,
     certificate_expired,
+    municipality_ids,
     overcrowded,
     permit_expired,
     within_capacity,
@@ -15,12 +16,14 @@ from inspections.selectors.housing import (
 
 class LocationFilter(filters.FilterSet):
     municipality = filters.CharFilter(
-        field_name="municipality__code", help_text="CBS code, e.g. GM1783."
+        method="filter_municipality", help_text="CBS code, e.g. GM1783."
     )
     district = filters.CharFilter(field_name="district__code", help_text="CBS code, e.g. WK178301.")
     neighbourhood = filters.CharFilter(field_name="neighbourhood__code")
-    status = filters.MultipleChoiceFilter(choices=LocationStatus.choices)
-    kind = filters.MultipleChoiceFilter(choices=LocationKind.choices)
+    # distinct=False: they filter the location's own columns, and DISTINCT would make the database
+    # evaluate every row's occupancy before it could stop at one page.
+    status = filters.MultipleChoiceFilter(choices=LocationStatus.choices, distinct=False)
+    kind = filters.MultipleChoiceFilter(choices=LocationKind.choices, distinct=False)
     postcode = filters.CharFilter(method="filter_postcode", help_text="e.g. 2671AB or 2671 AB")
     organisation = filters.NumberFilter(
         method="filter_organisation",
@@ -38,6 +41,9 @@ class LocationFilter(filters.FilterSet):
     class Meta:
         model = HousingLocation
         fields = []
+
+    def filter_municipality(self, queryset, name, value):
+        return queryset.filter(municipality_id__in=municipality_ids([value]))
 
     def filter_postcode(self, queryset, name, value):
         return queryset.filter(postcode=value.replace(" ", "").upper())

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from backend.accounts.roles import MUNICIPAL_ROLES
 from backend.accounts.selectors import grants_for
+from geo.models import Municipality
 from inspections.models import (
     Credential,
     HousingLocation,
@@ -28,12 +29,21 @@ def staff_municipalities(user) -> frozenset[str]:
     return grants_for(user).municipalities(MUNICIPAL_ROLES)
 
 
+def municipality_ids(codes) -> list[int]:
+    """The ids of municipalities (all years) by CBS code.
+
+    Filtering locations on these ids rather than on a join to the code lets PostgreSQL use its
+    statistics per municipality: it knows Westland holds far more locations than the average.
+    """
+    return list(Municipality.objects.filter(code__in=codes).order_by().values_list("pk", flat=True))
+
+
 def locations_visible_to(user) -> QuerySet[HousingLocation]:
     """Staff: locations in their municipalities. Providers: the locations they registered."""
     condition = Q(pk__in=[])
     codes = staff_municipalities(user)
     if codes:
-        condition |= Q(municipality__code__in=codes)
+        condition |= Q(municipality_id__in=municipality_ids(codes))
     organisation = organisation_of(user)
     if organisation and organisation.status in (
         OrganisationStatus.PENDING,
