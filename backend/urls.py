@@ -31,6 +31,12 @@ ApiRootView.links = {
     "norm_profiles": "norm-profile-list",
     "norm_assignments": "norm-assignment-list",
     "municipality_statistics": "municipality-statistics",
+    "checklist_templates": "checklist-template-list",
+    "inspections": "inspection-list",
+    "violations": "violation-list",
+    "photos": "photo-list",
+    "field_my_work": "field-my-work",
+    "field_changes": "field-changes",
 }
 
 api_v1 = [

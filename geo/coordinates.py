@@ -94,3 +94,8 @@ def point_in_netherlands(x: float, y: float, *, srid: int = WGS84, field: str = 
     if srid != WGS84:
         point.transform(WGS84)
     return point
+
+
+def distance_m(a: Point, b: Point) -> float:
+    """Distance in metres, measured in RD New (never in degrees)."""
+    return a.transform(RD_NEW, clone=True).distance(b.transform(RD_NEW, clone=True))

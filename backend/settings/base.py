@@ -127,9 +127,36 @@ USE_TZ = True  # stored in UTC
 STATIC_URL = "static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=str(VAR_DIR / "static"))
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(VAR_DIR / "media"))
+PHOTO_ROOT = env.path("PHOTO_ROOT", default=str(VAR_DIR / "photos"))
+
+
+def photo_storage_from_env() -> dict:
+    """Photos stay private: local files outside any served path, or a private S3 bucket."""
+    if env("PHOTO_STORAGE", default="local") == "s3":
+        return {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                "bucket_name": env("PHOTO_S3_BUCKET"),
+                "endpoint_url": env("PHOTO_S3_ENDPOINT_URL", default=None),
+                "region_name": env("PHOTO_S3_REGION", default=None),
+                "access_key": env("PHOTO_S3_ACCESS_KEY_ID", default=None),
+                "secret_key": env("PHOTO_S3_SECRET_ACCESS_KEY", default=None),
+                "location": env("PHOTO_S3_PREFIX", default="photos"),
+                "default_acl": "private",
+                "querystring_auth": True,
+                "file_overwrite": False,
+            },
+        }
+    return {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": PHOTO_ROOT},
+    }
+
+
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "photos": photo_storage_from_env(),
 }
 
 # Request size limits: JSON bodies stay small; photo uploads get their own limit later.
@@ -181,6 +208,17 @@ REST_KNOX = {
 
 IDEMPOTENCY_KEY_TTL = timedelta(hours=env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24))
 
+# Fieldwork. A photo or an arrival farther than this from the location is flagged (metres).
+FIELD_MAX_DISTANCE_M = env.int("FIELD_MAX_DISTANCE_M", default=150)
+# Days a party gets to remedy a violation, by severity (the municipality's enforcement policy).
+VIOLATION_DEADLINE_DAYS = {
+    "critical": env.int("VIOLATION_DAYS_CRITICAL", default=2),
+    "major": env.int("VIOLATION_DAYS_MAJOR", default=14),
+    "minor": env.int("VIOLATION_DAYS_MINOR", default=42),
+}
+PHOTO_MAX_BYTES = env.int("PHOTO_MAX_BYTES", default=25 * 1024 * 1024)
+PHOTO_MAX_PIXELS = env.int("PHOTO_MAX_PIXELS", default=50_000_000)
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "Flexwonen Inspect API",
     "DESCRIPTION": (
@@ -202,6 +240,11 @@ SPECTACULAR_SETTINGS = {
         "LocationStatusEnum": "inspections.models.housing.LocationStatus",
         "CredentialKindEnum": "inspections.models.credentials.CredentialKind",
         "OrganisationStatusEnum": "inspections.models.organisations.OrganisationStatus",
+        "TemplateStatusEnum": "inspections.models.checklists.TemplateStatus",
+        "SeverityEnum": "inspections.models.checklists.Severity",
+        "InspectionStatusEnum": "inspections.models.inspections.InspectionStatus",
+        "InspectionKindEnum": "inspections.models.inspections.InspectionKind",
+        "ViolationStatusEnum": "inspections.models.inspections.ViolationStatus",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

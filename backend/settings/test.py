@@ -1,7 +1,9 @@
 """Test settings: the database comes from DATABASE_URL (SpatiaLite or PostGIS), as in production."""
 
+import tempfile
+
 from .base import *  # noqa: F403
-from .base import DATABASES, REST_FRAMEWORK
+from .base import DATABASES, REST_FRAMEWORK, STORAGES
 
 DEBUG = False
 SECRET_KEY = "test-only-key"  # noqa: S105
@@ -9,9 +11,15 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed, t
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# Photos of a test run go to a temporary folder of their own (one per xdist worker process).
+PHOTO_ROOT = tempfile.mkdtemp(prefix="flexwonen-test-photos-")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    **STORAGES,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "photos": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": PHOTO_ROOT},
+    },
 }
 # Throttling is tested explicitly with low rates; elsewhere it must not get in the way.
 REST_FRAMEWORK = {

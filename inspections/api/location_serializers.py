@@ -114,6 +114,13 @@ POINT_SCHEMA = {
 }
 
 
+def point_geojson(point) -> dict:
+    return {
+        "type": "Point",
+        "coordinates": [round(point.x, COORDINATE_PRECISION), round(point.y, COORDINATE_PRECISION)],
+    }
+
+
 def _area(area):
     return {"code": area.code, "name": area.name} if area else None
 
@@ -182,13 +189,7 @@ class LocationSerializer(GeoFeatureModelSerializer):
 
     @extend_schema_field(POINT_SCHEMA)
     def get_point(self, location):
-        return {
-            "type": "Point",
-            "coordinates": [
-                round(location.point.x, COORDINATE_PRECISION),
-                round(location.point.y, COORDINATE_PRECISION),
-            ],
-        }
+        return point_geojson(location.point)
 
     def get_outline(self, location) -> dict | None:
         return AreaInputField().to_representation(location.outline)

@@ -1,7 +1,29 @@
 """The domain's models, one module per concept."""
 
+from .checklists import (
+    AnswerType,
+    ChecklistItem,
+    ChecklistTemplate,
+    Measure,
+    Severity,
+    TemplateStatus,
+    Theme,
+)
 from .credentials import Credential, CredentialKind
 from .housing import Bedroom, HousingLocation, LocationKind, LocationStatus
+from .inspections import (
+    Answer,
+    FeedRemoval,
+    Finding,
+    Inspection,
+    InspectionKind,
+    InspectionStatus,
+    Photo,
+    PhotoReference,
+    Submission,
+    Violation,
+    ViolationStatus,
+)
 from .norms import NormProfile, NormProfileAssignment
 from .occupancy import (
     OccupancyDeclaration,
@@ -12,12 +34,22 @@ from .occupancy import (
 from .organisations import Organisation, OrganisationMembership, OrganisationStatus
 
 __all__ = [
+    "Answer",
+    "AnswerType",
     "Bedroom",
+    "ChecklistItem",
+    "ChecklistTemplate",
     "Credential",
     "CredentialKind",
+    "FeedRemoval",
+    "Finding",
     "HousingLocation",
+    "Inspection",
+    "InspectionKind",
+    "InspectionStatus",
     "LocationKind",
     "LocationStatus",
+    "Measure",
     "NormProfile",
     "NormProfileAssignment",
     "OccupancyDeclaration",
@@ -25,6 +57,14 @@ __all__ = [
     "Organisation",
     "OrganisationMembership",
     "OrganisationStatus",
+    "Photo",
+    "PhotoReference",
     "RegisteredOccupancy",
     "RegisteredOccupancyImport",
+    "Severity",
+    "Submission",
+    "TemplateStatus",
+    "Theme",
+    "Violation",
+    "ViolationStatus",
 ]

@@ -108,6 +108,14 @@ class OccupancyObservation(models.Model):
     beds_in_use = models.PositiveIntegerField(null=True, blank=True)
     bedrooms_in_use = models.PositiveIntegerField(null=True, blank=True)
     note = models.CharField(max_length=500, blank=True)
+    inspection = models.OneToOneField(
+        "inspections.Inspection",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="observation",
+        help_text=_("The inspection whose submission counted this, if any."),
+    )
     observed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -1,0 +1,77 @@
+"""Phone-like photos for benchmarks: 12 megapixels, a few MB, with the EXIF a phone writes.
+
+Made fast with numpy and Pillow: smooth colour gradients computed at low resolution and scaled
+up, some shapes, and sensor-like noise over the full frame so that the JPEG does not compress to
+nothing (about 4 MB at 4000 x 3000, like a phone's photo). About half a second each; the same
+seed gives the same bytes.
+"""
+
+import io
+from datetime import datetime, timedelta
+
+import numpy as np
+from PIL import Image, ImageChops, ImageDraw
+from PIL.TiffImagePlugin import IFDRational
+
+NAALDWIJK = (4.205, 51.995)  # lon, lat
+_ORIENTATIONS = (1, 1, 6, 6, 6, 8, 3)  # mostly upright or held upright (portrait)
+
+
+def _dms(degrees: float) -> tuple[IFDRational, IFDRational, IFDRational]:
+    total = round(abs(degrees) * 3600 * 10_000)
+    whole, rest = divmod(total, 3600 * 10_000)
+    minutes, seconds = divmod(rest, 60 * 10_000)
+    return IFDRational(whole, 1), IFDRational(minutes, 1), IFDRational(seconds, 10_000)
+
+
+def phone_exif(rng: np.random.Generator) -> Image.Exif:
+    """Orientation, DateTimeOriginal with its offset, and GPS within ~150 m of Naaldwijk."""
+    tags = Image.Exif()
+    tags[0x010F] = "Bench"  # Make
+    tags[0x0110] = "Phone 12MP"  # Model
+    tags[0x0112] = int(rng.choice(_ORIENTATIONS))
+    taken = datetime(2026, 5, 14, 9, 0) + timedelta(seconds=int(rng.integers(0, 8 * 3600)))
+    exif_ifd = tags.get_ifd(0x8769)
+    exif_ifd[0x9003] = taken.strftime("%Y:%m:%d %H:%M:%S")  # DateTimeOriginal
+    exif_ifd[0x9011] = "+02:00"  # OffsetTimeOriginal
+    lon = NAALDWIJK[0] + rng.uniform(-0.002, 0.002)  # ~140 m east-west
+    lat = NAALDWIJK[1] + rng.uniform(-0.001, 0.001)  # ~110 m north-south
+    gps = tags.get_ifd(0x8825)
+    gps[0] = b"\x02\x03\x00\x00"
+    gps.update({1: "N", 2: _dms(lat), 3: "E", 4: _dms(lon)})
+    return tags
+
+
+def _grain(rng: np.random.Generator, width: int, height: int) -> np.ndarray:
+    """Gaussian noise (sigma 10) around 128: a 1024 px tile, repeated (JPEG cannot tell)."""
+    tile = np.clip(rng.normal(128, 10, (1024, 1024)), 0, 255).astype(np.uint8)
+    reps = (-(-height // 1024), -(-width // 1024))
+    return np.ascontiguousarray(np.tile(tile, reps)[:height, :width])
+
+
+def phone_jpeg(seed: int, width: int = 4000, height: int = 3000, *, exif: bool = True) -> bytes:
+    rng = np.random.default_rng(seed)
+    low_w, low_h = max(2, width // 10), max(2, height // 10)
+    y = np.linspace(0, 1, low_h, dtype=np.float32)[:, None]
+    x = np.linspace(0, 1, low_w, dtype=np.float32)[None, :]
+    a, b, c = rng.uniform(0.5, 3.0, 3)
+    low = np.empty((low_h, low_w, 3), np.float32)
+    low[..., 0] = 128 + 90 * np.sin(3 * a * x + b * y)
+    low[..., 1] = 128 + 80 * np.cos(2 * b * y - c * x)
+    low[..., 2] = 110 + 70 * np.sin(4 * c * (x + y))
+    small = Image.fromarray(np.clip(low, 0, 255).astype(np.uint8), "RGB")
+    draw = ImageDraw.Draw(small)
+    for _ in range(25):  # walls, windows, beds
+        left, top = int(rng.integers(0, low_w)), int(rng.integers(0, low_h))
+        right = left + int(rng.integers(3, max(4, low_w // 5)))
+        bottom = top + int(rng.integers(3, max(4, low_h // 5)))
+        draw.rectangle(
+            (left, top, right, bottom), fill=tuple(int(v) for v in rng.integers(0, 256, 3))
+        )
+    image = small.resize((width, height), Image.Resampling.BICUBIC)
+    grain = Image.fromarray(_grain(rng, width, height), "L")  # sensor noise, centred on 128
+    image = ImageChops.add(image, Image.merge("RGB", (grain, grain, grain)), 1.0, -128)
+    buffer = io.BytesIO()
+    options = {"exif": phone_exif(rng)} if exif else {}
+    image.save(buffer, "JPEG", quality=90, **options)
+    return buffer.getvalue()
