@@ -7,15 +7,21 @@ from rest_framework.exceptions import APIException
 
 from .models import (
     Bedroom,
+    ChecklistItem,
+    ChecklistTemplate,
     Credential,
+    Finding,
     HousingLocation,
+    Inspection,
     NormProfile,
     NormProfileAssignment,
     OccupancyDeclaration,
     OccupancyObservation,
     Organisation,
     OrganisationMembership,
+    Photo,
     RegisteredOccupancyImport,
+    Violation,
 )
 from .services import housing as housing_services
 from .services import norms as norm_services
@@ -260,3 +266,65 @@ class RegisteredImportAdmin(ReadOnlyAdmin):
         "matched",
         "created_at",
     ]
+
+
+class ChecklistItemInline(ReadOnlyInline):
+    model = ChecklistItem
+    fields = [
+        "position",
+        "code",
+        "theme",
+        "question",
+        "answer_type",
+        "failure_severity",
+        "photo_required",
+        "norm_article",
+    ]
+    readonly_fields = fields
+
+
+@admin.register(ChecklistTemplate)
+class ChecklistTemplateAdmin(ReadOnlyAdmin):
+    """Read-only: versions are published and copied through the API (a published one never changes)."""
+
+    list_display = ["code", "version", "name", "status", "published_at"]
+    list_filter = ["status", "code"]
+    inlines = [ChecklistItemInline]
+
+
+class FindingInline(ReadOnlyInline):
+    model = Finding
+    fields = ["item", "severity", "note", "from_answer"]
+    readonly_fields = fields
+
+
+@admin.register(Inspection)
+class InspectionAdmin(ReadOnlyAdmin):
+    list_display = ["id", "location", "kind", "status", "planned_date", "assigned_to"]
+    list_filter = ["status", "kind", "planned_date"]
+    search_fields = ["location__street", "location__postcode", "assigned_to__username"]
+    list_select_related = ["location", "assigned_to"]
+    inlines = [FindingInline]
+
+
+@admin.register(Violation)
+class ViolationAdmin(ReadOnlyAdmin):
+    list_display = ["id", "location", "severity", "deadline", "status"]
+    list_filter = ["status", "severity"]
+    list_select_related = ["location"]
+
+
+@admin.register(Photo)
+class PhotoAdmin(ReadOnlyAdmin):
+    """Metadata only: the images are served (and their reads logged) by the API."""
+
+    list_display = [
+        "id",
+        "inspection",
+        "taken_at",
+        "distance_m",
+        "far_from_location",
+        "uploaded_by",
+    ]
+    list_filter = ["far_from_location"]
+    exclude = ["original", "thumbnail", "screen"]

@@ -12,18 +12,22 @@ import numpy as np
 import pillow_heif
 from django.contrib.gis.geos import Point
 from PIL import Image, ImageCms
-from PIL.TiffImagePlugin import IFDRational
+
+from fixtures.photos import (  # noqa: F401 - the tests build EXIF through these
+    DATE_TIME_ORIGINAL,
+    EXIF_IFD,
+    GPS_IFD,
+    OFFSET_TIME_ORIGINAL,
+    ORIENTATION,
+    SUBSEC_TIME_ORIGINAL,
+    exif,
+    rational_dms,
+)
 
 pillow_heif.register_heif_opener()
 
 RED = (220, 30, 30)
 BLUE = (30, 60, 200)
-ORIENTATION = 0x0112
-EXIF_IFD = 0x8769
-GPS_IFD = 0x8825
-DATE_TIME_ORIGINAL = 0x9003
-OFFSET_TIME_ORIGINAL = 0x9011
-SUBSEC_TIME_ORIGINAL = 0x9291
 
 
 def marked(width: int, height: int, mode: str = "RGB") -> Image.Image:
@@ -33,48 +37,6 @@ def marked(width: int, height: int, mode: str = "RGB") -> Image.Image:
     if mode == "I;16":  # 16-bit greyscale, the full range used
         return Image.fromarray(np.asarray(image.convert("L"), dtype=np.uint16) * 257)
     return image.convert(mode) if mode != "RGB" else image
-
-
-def rational_dms(degrees: float) -> tuple[IFDRational, IFDRational, IFDRational]:
-    """Decimal degrees (>= 0) as EXIF degrees, minutes and seconds (to 1/10000 s)."""
-    total = round(degrees * 3600 * 10_000)
-    whole, rest = divmod(total, 3600 * 10_000)
-    minutes, seconds = divmod(rest, 60 * 10_000)
-    return IFDRational(whole, 1), IFDRational(minutes, 1), IFDRational(seconds, 10_000)
-
-
-def exif(
-    *,
-    orientation: int | None = None,
-    taken: str | None = None,
-    offset: str | None = None,
-    subsec: str | None = None,
-    gps: tuple[float, float] | None = None,
-    gps_tags: dict | None = None,
-) -> Image.Exif:
-    """EXIF with an orientation, DateTimeOriginal ("YYYY:MM:DD HH:MM:SS") and GPS (lon, lat)."""
-    tags = Image.Exif()
-    tags[0x010F] = "Flexwonen test camera"  # Make
-    if orientation is not None:
-        tags[ORIENTATION] = orientation
-    exif_ifd = tags.get_ifd(EXIF_IFD)
-    if taken is not None:
-        exif_ifd[DATE_TIME_ORIGINAL] = taken
-    if offset is not None:
-        exif_ifd[OFFSET_TIME_ORIGINAL] = offset
-    if subsec is not None:
-        exif_ifd[SUBSEC_TIME_ORIGINAL] = subsec
-    if gps is not None or gps_tags:
-        gps_ifd = tags.get_ifd(GPS_IFD)
-        gps_ifd[0] = b"\x02\x03\x00\x00"  # GPSVersionID
-        if gps is not None:
-            lon, lat = gps
-            gps_ifd[1] = "N" if lat >= 0 else "S"
-            gps_ifd[2] = rational_dms(abs(lat))
-            gps_ifd[3] = "E" if lon >= 0 else "W"
-            gps_ifd[4] = rational_dms(abs(lon))
-        gps_ifd.update(gps_tags or {})
-    return tags
 
 
 def _encode(image: Image.Image, fmt: str, **options) -> bytes:

@@ -1,7 +1,5 @@
 """Inspections: planned and assigned by planners, carried out and submitted by inspectors."""
 
-import hashlib
-
 from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -9,8 +7,6 @@ from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
-from rest_framework.utils import json
-from rest_framework.utils.encoders import JSONEncoder
 
 from backend.accounts.models import User
 from backend.api.base import GenericViewSet
@@ -21,7 +17,12 @@ from inspections.models import Inspection, InspectionKind, InspectionStatus
 from inspections.selectors.fieldwork import inspection_details, inspections_visible_to
 from inspections.selectors.housing import locations_visible_to
 from inspections.services import inspections as services
-from inspections.services.submissions import SubmissionResult, missing_photos, submit_inspection
+from inspections.services.submissions import (
+    SubmissionResult,
+    canonical_sha256,
+    missing_photos,
+    submit_inspection,
+)
 
 from .inspection_serializers import (
     AssignSerializer,
@@ -49,14 +50,6 @@ class InspectionFilter(filters.FilterSet):
 
 class InspectionPagination(CursorPagination):
     ordering = "-id"
-
-
-def canonical_sha256(data) -> str:
-    """The same content gives the same hash, however its keys were ordered or spaced."""
-    text = json.dumps(
-        data, cls=JSONEncoder, sort_keys=True, separators=(",", ":"), ensure_ascii=False
-    )
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 @extend_schema_view(

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.gis.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from inspections.storage import photo_path, photo_storage
 
@@ -25,7 +26,7 @@ class InspectionStatus(models.TextChoices):
     IN_PROGRESS = "in_progress", _("In progress")
     SUBMITTED = "submitted", _("Submitted")
     REVIEWED = "reviewed", _("Reviewed")
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", pgettext_lazy("inspection status", "Closed")
     NO_ACCESS = "no_access", _("No access")
     CANCELLED = "cancelled", _("Cancelled")
 
@@ -47,7 +48,7 @@ class Inspection(models.Model):
         help_text=_("The checklist version this inspection uses; it never changes under it."),
     )
     planned_date = models.DateField(null=True, blank=True)
-    window_start = models.TimeField(null=True, blank=True, help_text=_("Europe/Amsterdam"))
+    window_start = models.TimeField(null=True, blank=True, help_text="Europe/Amsterdam")
     window_end = models.TimeField(null=True, blank=True)
     route_position = models.PositiveSmallIntegerField(null=True, blank=True)
     assigned_to = models.ForeignKey(
@@ -116,7 +117,10 @@ class Submission(models.Model):
     arrival_point = models.PointField(srid=4326, null=True, blank=True)
     arrival_accuracy_m = models.PositiveIntegerField(null=True, blank=True)
     arrival_distance_m = models.PositiveIntegerField(null=True, blank=True)
-    arrival_far = models.BooleanField(default=False, help_text=_("Arrived farther than the limit."))
+    arrival_far = models.BooleanField(
+        default=False,
+        help_text=_("The arrival GPS lies farther from the location than FIELD_MAX_DISTANCE_M."),
+    )
     observed_persons = models.PositiveIntegerField()
     observed_beds_in_use = models.PositiveIntegerField()
     observed_bedrooms_in_use = models.PositiveIntegerField()
@@ -220,7 +224,9 @@ class Photo(models.Model):
     )
     gps_point = models.PointField(srid=4326, null=True, blank=True, help_text=_("From EXIF GPS."))
     distance_m = models.PositiveIntegerField(
-        null=True, blank=True, help_text=_("To the location, in RD New.")
+        null=True,
+        blank=True,
+        help_text=_("Distance to the location in metres, measured in RD New."),
     )
     far_from_location = models.BooleanField(default=False)
     uploaded_by = models.ForeignKey(

@@ -71,7 +71,9 @@ def possible_transitions(*, actor: User, inspection: Inspection) -> list[str]:
 def _require_planner(actor: User, municipality_code: str) -> None:
     if municipality_code not in grants_for(actor).municipalities(PLANNING_ROLES):
         raise PermissionDenied(
-            _("Planners, enforcement officers and administrators of %(code)s plan its inspections.")
+            _(
+                "Only planners, enforcement officers and administrators of %(code)s plan its inspections."
+            )
             % {"code": municipality_code}
         )
 
@@ -130,7 +132,8 @@ def schedule_inspection(*, actor: User, inspection: Inspection, data: dict) -> I
     _require_planner(actor, _municipality_of(inspection))
     if inspection.status not in (S.PLANNED, S.ASSIGNED, S.NO_ACCESS):
         raise Conflict(
-            _("A %(status)s inspection is no longer rescheduled.") % {"status": inspection.status}
+            _("An inspection that is %(status)s can no longer be rescheduled.")
+            % {"status": inspection.get_status_display().lower()}
         )
     before = snapshot(inspection, PLANNING_FIELDS)
     for field, value in data.items():
@@ -186,7 +189,7 @@ def assign_inspection(
         raise ValidationError(
             {
                 "inspector": [
-                    _("%(name)s is no inspector of %(code)s.")
+                    _("%(name)s is not an inspector in %(code)s.")
                     % {"name": inspector.username, "code": code}
                 ]
             }

@@ -32,6 +32,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from PIL import Image, ImageCms, ImageFile
 from rest_framework import status
 from rest_framework.exceptions import PermissionDenied, ValidationError
@@ -73,7 +74,7 @@ _FORMATS = {
 }
 _OPENERS = ["JPEG", "PNG", "WEBP", "HEIF"]  # Pillow's JPEG opener also recognises MPO
 _HEIC_BRANDS = (b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx")
-_ACCEPTED = "JPEG, PNG, WebP or HEIC"
+_ACCEPTED = gettext_lazy("JPEG, PNG, WebP or HEIC")
 
 # EXIF tags (CIPA DC-008).
 _ORIENTATION = 0x0112
@@ -133,7 +134,7 @@ def too_large(size: int) -> PhotoTooLarge:
     return PhotoTooLarge(
         _(
             "The photo is %(size)s MB; at most %(limit)s MB is accepted. Upload the photo as the "
-            "camera saved it (JPEG or HEIC), not an uncompressed export."
+            "camera saved it (JPEG, PNG, WebP or HEIC), not an uncompressed export."
         )
         % {"size": _number(size / 1024 / 1024), "limit": _number(max_bytes() / 1024 / 1024)}
     )
@@ -163,12 +164,12 @@ def _too_many_pixels(width: int | None, height: int | None) -> ValidationError:
     if width and height:
         message = _(
             "The image has too many pixels (%(width)d × %(height)d, more than %(limit)s "
-            "megapixels). Send the photo as the camera took it, or scale it down first."
+            "megapixels). Scale it down to at most %(limit)s megapixels and send it again."
         ) % {"width": width, "height": height, "limit": limit}
     else:
         message = _(
-            "The image has too many pixels (more than %(limit)s megapixels). Send the photo as "
-            "the camera took it, or scale it down first."
+            "The image has too many pixels (more than %(limit)s megapixels). Scale it down to "
+            "at most %(limit)s megapixels and send it again."
         ) % {"limit": limit}
     return _rejected(message, "too_many_pixels")
 
@@ -451,7 +452,7 @@ def store_photo(
         raise Conflict(
             _(
                 "Inspection %(id)s is %(status)s: photos are accepted while it is assigned, in "
-                "progress or submitted. Ask the planner to reopen it if evidence is missing."
+                "progress or submitted; it no longer takes photos."
             )
             % {"id": inspection.pk, "status": inspection.get_status_display().lower()}
         )

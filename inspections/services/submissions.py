@@ -6,6 +6,7 @@ are uploaded separately and may come before or after: the submission names them 
 photo id and SHA-256, and lists those still to come.
 """
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -15,6 +16,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.utils import json
+from rest_framework.utils.encoders import JSONEncoder
 
 from backend.accounts.models import User
 from backend.api.problems import Conflict
@@ -68,6 +71,14 @@ def _replay_or_conflict(
             submission=str(existing.pk),
         )
     return SubmissionResult(existing, created=False, missing_photos=missing_photos(existing))
+
+
+def canonical_sha256(payload) -> str:
+    """The same content gives the same hash, however its keys were ordered or spaced."""
+    text = json.dumps(
+        payload, cls=JSONEncoder, sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    )
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def missing_photos(submission: Submission) -> list[str]:

@@ -108,3 +108,15 @@ def test_norm_profile_changes_recompute_capacities(staff_client, demo_region):
     response = staff_client.post(f"/admin/inspections/normprofile/{profile.pk}/change/", data)
     assert response.status_code == 302
     assert HousingLocation.objects.get(pk=location.pk).capacity == 4  # 100 m² / 25
+
+
+def test_fieldwork_in_the_back_office_is_read_only(staff_client, demo_region):
+    from inspections.models import ChecklistTemplate
+
+    template = ChecklistTemplate.objects.get(code="snf-inspection")
+    response = staff_client.get(f"/admin/inspections/checklisttemplate/{template.pk}/change/")
+    assert response.status_code == 200
+    assert "FIRE-02" in response.content.decode()
+    for model in ("inspection", "violation", "photo"):
+        assert staff_client.get(f"/admin/inspections/{model}/").status_code == 200
+    assert staff_client.get("/admin/inspections/inspection/add/").status_code == 403

@@ -72,7 +72,7 @@ def test_only_inspectors_of_the_municipality_are_assigned(planner, make_user, lo
         format="json",
     )
     assert response.status_code == 400
-    assert "is no inspector of GM1783" in response.json()["errors"]["inspector"][0]
+    assert "is not an inspector in GM1783" in response.json()["errors"]["inspector"][0]
 
 
 def test_inspectors_do_not_plan(inspector, location):
