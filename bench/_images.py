@@ -11,34 +11,25 @@ from datetime import datetime, timedelta
 
 import numpy as np
 from PIL import Image, ImageChops, ImageDraw
-from PIL.TiffImagePlugin import IFDRational
+
+from fixtures.photos import exif
 
 NAALDWIJK = (4.205, 51.995)  # lon, lat
 _ORIENTATIONS = (1, 1, 6, 6, 6, 8, 3)  # mostly upright or held upright (portrait)
 
 
-def _dms(degrees: float) -> tuple[IFDRational, IFDRational, IFDRational]:
-    total = round(abs(degrees) * 3600 * 10_000)
-    whole, rest = divmod(total, 3600 * 10_000)
-    minutes, seconds = divmod(rest, 60 * 10_000)
-    return IFDRational(whole, 1), IFDRational(minutes, 1), IFDRational(seconds, 10_000)
-
-
 def phone_exif(rng: np.random.Generator) -> Image.Exif:
     """Orientation, DateTimeOriginal with its offset, and GPS within ~150 m of Naaldwijk."""
-    tags = Image.Exif()
-    tags[0x010F] = "Bench"  # Make
-    tags[0x0110] = "Phone 12MP"  # Model
-    tags[0x0112] = int(rng.choice(_ORIENTATIONS))
     taken = datetime(2026, 5, 14, 9, 0) + timedelta(seconds=int(rng.integers(0, 8 * 3600)))
-    exif_ifd = tags.get_ifd(0x8769)
-    exif_ifd[0x9003] = taken.strftime("%Y:%m:%d %H:%M:%S")  # DateTimeOriginal
-    exif_ifd[0x9011] = "+02:00"  # OffsetTimeOriginal
     lon = NAALDWIJK[0] + rng.uniform(-0.002, 0.002)  # ~140 m east-west
     lat = NAALDWIJK[1] + rng.uniform(-0.001, 0.001)  # ~110 m north-south
-    gps = tags.get_ifd(0x8825)
-    gps[0] = b"\x02\x03\x00\x00"
-    gps.update({1: "N", 2: _dms(lat), 3: "E", 4: _dms(lon)})
+    tags = exif(
+        orientation=int(rng.choice(_ORIENTATIONS)),
+        taken=taken.strftime("%Y:%m:%d %H:%M:%S"),
+        offset="+02:00",
+        gps=(lon, lat),
+    )
+    tags[0x0110] = "Phone 12MP"  # Model
     return tags
 
 

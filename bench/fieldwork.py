@@ -35,7 +35,9 @@ is removed at the end; the script refuses to run when they would go anywhere els
 
 import functools
 import hashlib
+import io
 import math
+import random
 import shutil
 import statistics
 import sys
@@ -65,13 +67,14 @@ JITTER_M = 15  # locations lie this close to the GPS of their first photo
 MUNICIPALITY = "GM1783"  # Westland; the pool's GPS is around Naaldwijk
 SUBMISSION_URL = "/api/v1/inspections/{}/submission/"
 PHOTOS_URL = "/api/v1/photos/"
+_FILE_FIELDS = ("original", "screen", "thumbnail")  # of Photo
 SEED = 2026
 
 
 def failures(n: int) -> tuple[str, ...]:
     """The items submission n fails: about one in five, three kinds (see fixtures/checklists.py)."""
     if n % 10 == 7:
-        return ("FIRE-01",)  # critical, needs a photo: an explicit finding with photo 1
+        return ("FIRE-01",)  # critical, needs a photo: an explicit finding with the first photo
     if n % 20 == 3:
         return ("SAN-03",)  # major: a finding derived from the answer
     if n % 25 == 11:
@@ -96,8 +99,6 @@ def moved(point: tuple[float, float], east_m: float, north_m: float) -> tuple[fl
 
 def gps_of(jpeg: bytes) -> tuple[float, float]:
     """(lon, lat) from the EXIF GPS that bench/_images.py writes (north and east)."""
-    import io
-
     from PIL import Image
 
     with Image.open(io.BytesIO(jpeg)) as image:
@@ -283,9 +284,6 @@ class Meter:
             f"{part} {s / per * 1000:.0f} ms ({s / total:.0%})"
             for part, s in sorted(parts.items(), key=lambda item: -item[1])
         )
-
-
-_FILE_FIELDS = ("original", "screen", "thumbnail")
 
 
 def percentile(values: list[float], p: int) -> float:
@@ -490,8 +488,6 @@ def compare_pipelines(pool: list[bytes]) -> None:
 
 
 def main() -> None:
-    import random
-
     setup_django()
     from django.conf import settings
     from django.db import connection
@@ -521,10 +517,8 @@ def main() -> None:
             started = time.perf_counter()
             locations = register_locations(visits)
             registered = time.perf_counter() - started
-            inspector, planner = (
-                staff("bench.inspector", Role.INSPECTOR),
-                staff("bench.planner", Role.PLANNER),
-            )
+            inspector = staff("bench.inspector", Role.INSPECTOR)
+            planner = staff("bench.planner", Role.PLANNER)
             started = time.perf_counter()
             today = timezone.localdate()
             for visit, location in zip(visits, locations, strict=True):

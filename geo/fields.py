@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from .coordinates import WGS84, parse_crs, point_in_netherlands
+from .coordinates import WGS84, parse_crs, point_in_netherlands, transformed
 
 
 def request_srid(field: serializers.Field) -> int:
@@ -96,6 +96,5 @@ class AreaInputField(_GeoJSONInputField):
             )
         centre = geometry.point_on_surface
         self._in_netherlands(centre.x, centre.y, geometry.srid)
-        if geometry.srid != WGS84:
-            geometry.transform(WGS84)
+        geometry = transformed(geometry, WGS84)
         return MultiPolygon(geometry, srid=WGS84) if geometry.geom_type == "Polygon" else geometry

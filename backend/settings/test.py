@@ -1,5 +1,7 @@
 """Test settings: the database comes from DATABASE_URL (SpatiaLite or PostGIS), as in production."""
 
+import atexit
+import shutil
 import tempfile
 
 from .base import *  # noqa: F403
@@ -13,6 +15,7 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 # Photos of a test run go to a temporary folder of their own (one per xdist worker process).
 PHOTO_ROOT = tempfile.mkdtemp(prefix="flexwonen-test-photos-")
+atexit.register(shutil.rmtree, PHOTO_ROOT, ignore_errors=True)
 STORAGES = {
     **STORAGES,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -17,7 +17,7 @@ from django.contrib.gis.geos import Point
 from django.db import connection
 from django.db.models import Max
 
-from geo.coordinates import WGS84
+from geo.coordinates import WGS84, transformed
 from geo.models import District, Municipality, Neighbourhood
 
 
@@ -138,7 +138,7 @@ def locate_points(points: Iterable[Point], *, year: int | None = None) -> list[A
     coordinates = []
     for point in points:
         if point.srid and point.srid != WGS84:
-            point = point.transform(WGS84, clone=True)
+            point = transformed(point, WGS84)
         coordinates.append((point.x, point.y))
     return locate_coordinates(coordinates, year=year)
 

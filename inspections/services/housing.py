@@ -7,6 +7,7 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from backend.accounts.models import User
 from backend.api.problems import Conflict
 from backend.audit.services import diff, record_event, snapshot
+from geo.coordinates import distance_m
 from geo.services.locate import locate_point
 from inspections.models import Bedroom, HousingLocation, LocationStatus, Organisation
 
@@ -105,9 +106,7 @@ def _derive_areas(location: HousingLocation) -> None:
 def _check_outline(location: HousingLocation) -> None:
     if location.outline is None:
         return
-    point_rd = location.point.transform(28992, clone=True)
-    outline_rd = location.outline.transform(28992, clone=True)
-    distance = outline_rd.distance(point_rd)
+    distance = distance_m(location.outline, location.point)
     if distance > MAX_OUTLINE_DISTANCE_M:
         raise ValidationError(
             {

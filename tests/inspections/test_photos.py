@@ -140,7 +140,8 @@ def assert_no_metadata(data: bytes) -> Image.Image:
     image = Image.open(io.BytesIO(data))
     assert image.format == "JPEG"
     assert not image.getexif()
-    assert not {"exif", "icc_profile", "xmp", "XML:com.adobe.xmp"} & set(image.info)
+    assert not {"exif", "icc_profile", "xmp", "XML:com.adobe.xmp", "comment"} & set(image.info)
+    assert b"\xff\xfe" not in data[: data.find(b"\xff\xda")]  # no COM segment before the scan
     assert b"Exif\x00\x00" not in data
     assert b"ICC_PROFILE" not in data
     assert b"http://ns.adobe.com/xap" not in data
@@ -277,10 +278,16 @@ def test_png_webp_heic_and_mpo_are_accepted(
         assert screen.getpixel((600, 400)) == pytest.approx(67, abs=3)  # blue, as grey
 
 
-def test_colour_profile_and_xmp_of_the_original_do_not_reach_the_derivatives(
+def test_colour_profile_xmp_and_comment_of_the_original_do_not_reach_the_derivatives(
     inspector_api, inspection
 ):
-    data = images.jpeg(icc_profile=images.srgb_icc(), xmp=images.XMP, tags=images.exif(gps=NEAR))
+    data = images.jpeg(
+        icc_profile=images.srgb_icc(),
+        xmp=images.XMP,
+        tags=images.exif(gps=NEAR),
+        comment=b"Familie Kowalski, kamer 3",
+    )
+    assert b"Familie Kowalski" in data
     assert b"ICC_PROFILE" in data
     assert b"http://ns.adobe.com/xap" in data
 
