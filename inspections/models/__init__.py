@@ -32,11 +32,24 @@ from .occupancy import (
     RegisteredOccupancyImport,
 )
 from .organisations import Organisation, OrganisationMembership, OrganisationStatus
+from .planning import (
+    Absence,
+    CalendarFeed,
+    Plan,
+    PlannedVisit,
+    PlanningBase,
+    PlanStatus,
+    VisitReason,
+    WorkingHours,
+)
+from .risk import RiskFactor, RiskWeight
 
 __all__ = [
+    "Absence",
     "Answer",
     "AnswerType",
     "Bedroom",
+    "CalendarFeed",
     "ChecklistItem",
     "ChecklistTemplate",
     "Credential",
@@ -59,12 +72,20 @@ __all__ = [
     "OrganisationStatus",
     "Photo",
     "PhotoReference",
+    "Plan",
+    "PlanStatus",
+    "PlannedVisit",
+    "PlanningBase",
     "RegisteredOccupancy",
     "RegisteredOccupancyImport",
+    "RiskFactor",
+    "RiskWeight",
     "Severity",
     "Submission",
     "TemplateStatus",
     "Theme",
     "Violation",
     "ViolationStatus",
+    "VisitReason",
+    "WorkingHours",
 ]

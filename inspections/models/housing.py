@@ -89,6 +89,10 @@ class HousingLocation(Address):
         max_length=12, choices=LocationStatus.choices, default=LocationStatus.REGISTERED
     )
     status_reason = models.CharField(max_length=500, blank=True)
+    found_unregistered = models.BooleanField(
+        default=False,
+        help_text=_("The municipality found people housed here before anybody registered it."),
+    )
 
     municipality = models.ForeignKey(
         "geo.Municipality", on_delete=models.PROTECT, related_name="housing_locations"
