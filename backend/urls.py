@@ -35,6 +35,13 @@ ApiRootView.links = {
     "inspections": "inspection-list",
     "violations": "violation-list",
     "photos": "photo-list",
+    "plans": "plan-list",
+    "working_hours": "working-hours-list",
+    "absences": "absence-list",
+    "planning_bases": "planning-base-list",
+    "calendar_feed": "calendar-feed",
+    "risk_locations": "risk-locations",
+    "risk_weights": "risk-weights",
     "field_my_work": "field-my-work",
     "field_changes": "field-changes",
 }

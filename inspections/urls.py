@@ -10,7 +10,22 @@ from .api.norms import NormAssignmentViewSet, NormProfileViewSet
 from .api.occupancy import DeclarationViewSet, ObservationViewSet
 from .api.organisations import OrganisationViewSet, SignUpView
 from .api.photos import PhotoViewSet
+from .api.planning import (
+    AbsenceViewSet,
+    CalendarFeedView,
+    CalendarView,
+    PlanningBaseViewSet,
+    PlanViewSet,
+    WorkingHoursViewSet,
+)
 from .api.registered_occupancy import RegisteredOccupancyImportViewSet
+from .api.risk import (
+    LocationRiskView,
+    OrganisationNetworkView,
+    OrganisationRiskView,
+    RankedLocationRisksView,
+    RiskWeightsView,
+)
 from .api.statistics import MunicipalityStatisticsView
 from .api.violations import ViolationViewSet
 
@@ -31,6 +46,10 @@ router.register("norm-assignments", NormAssignmentViewSet, basename="norm-assign
 router.register("inspections", InspectionViewSet, basename="inspection")
 router.register("violations", ViolationViewSet, basename="violation")
 router.register("photos", PhotoViewSet, basename="photo")
+router.register("working-hours", WorkingHoursViewSet, basename="working-hours")
+router.register("absences", AbsenceViewSet, basename="absence")
+router.register("planning-bases", PlanningBaseViewSet, basename="planning-base")
+router.register("plans", PlanViewSet, basename="plan")
 
 urlpatterns = [
     path("signup/", SignUpView.as_view(), name="signup"),
@@ -41,5 +60,16 @@ urlpatterns = [
     ),
     path("field/my-work/", MyWorkView.as_view(), name="field-my-work"),
     path("field/changes/", ChangesView.as_view(), name="field-changes"),
+    path("me/calendar/", CalendarFeedView.as_view(), name="calendar-feed"),
+    path("calendar/<str:secret>.ics", CalendarView.as_view(), name="calendar"),
+    path("locations/<int:pk>/risk/", LocationRiskView.as_view(), name="location-risk"),
+    path("risk/locations/", RankedLocationRisksView.as_view(), name="risk-locations"),
+    path("organisations/<int:pk>/risk/", OrganisationRiskView.as_view(), name="organisation-risk"),
+    path(
+        "organisations/<int:pk>/network/",
+        OrganisationNetworkView.as_view(),
+        name="organisation-network",
+    ),
+    path("risk-weights/", RiskWeightsView.as_view(), name="risk-weights"),
     *router.urls,
 ]

@@ -15,7 +15,7 @@ from backend.api.permissions import IsMunicipalAdmin
 from backend.api.throttling import AuthRateThrottle
 from backend.audit.services import record_event
 from inspections.models import Organisation
-from inspections.selectors.organisations import organisations_visible_to
+from inspections.selectors.organisations import audit_municipality, organisations_visible_to
 from inspections.services import organisations as services
 from inspections.services.organisations import organisation_of
 from inspections.validators import validate_kvk_number
@@ -160,7 +160,12 @@ class OrganisationViewSet(ConditionalRetrieveMixin, mixins.ListModelMixin, Gener
     def retrieve(self, request, *args, **kwargs):
         organisation = self.get_object()
         if is_staff(request.user):  # contact persons are personal data: staff reads are logged
-            record_event(actor=request.user, action="view", target=organisation)
+            record_event(
+                actor=request.user,
+                action="view",
+                target=organisation,
+                municipality_code=audit_municipality(request.user, organisation),
+            )
         return conditional_response(request, self.get_serializer(organisation).data)
 
     @extend_schema(

@@ -24,3 +24,11 @@ def organisations_visible_to(user) -> QuerySet[Organisation]:
     if own:
         condition |= Q(pk=own.pk)
     return Organisation.objects.filter(condition)
+
+
+def audit_municipality(user, organisation: Organisation) -> str:
+    """Where a staff member's read of an organisation is logged: its municipality if the reader
+    serves it, else the reader's first municipality (whose administrators see what staff read).
+    Organisations named by others have no municipality of their own."""
+    codes = sorted(staff_municipalities(user))
+    return organisation.municipality_code if organisation.municipality_code in codes else codes[0]

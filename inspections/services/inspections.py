@@ -40,7 +40,8 @@ TRANSITIONS = {
     (S.IN_PROGRESS, S.NO_ACCESS): "assignee",
     (S.SUBMITTED, S.REVIEWED): "reviewing",
     (S.REVIEWED, S.CLOSED): "reviewing",
-    (S.NO_ACCESS, S.PLANNED): "planning",  # try again
+    # No way back from no access: the refusal stays on record (it counts in the risk score);
+    # trying again is a new visit.
     (S.NO_ACCESS, S.CLOSED): "reviewing",
 }
 # Assigning (planned → assigned) and submitting (→ submitted) have their own services.
@@ -130,7 +131,7 @@ PLANNING_FIELDS = [
 def schedule_inspection(*, actor: User, inspection: Inspection, data: dict) -> Inspection:
     """Change when (and with which checklist) an inspection happens; not once it is submitted."""
     _require_planner(actor, _municipality_of(inspection))
-    if inspection.status not in (S.PLANNED, S.ASSIGNED, S.NO_ACCESS):
+    if inspection.status not in (S.PLANNED, S.ASSIGNED):
         raise Conflict(
             _("An inspection that is %(status)s can no longer be rescheduled.")
             % {"status": inspection.get_status_display().lower()}

@@ -107,7 +107,9 @@ def test_the_inspector_starts_or_reports_no_access_with_a_reason(planner, inspec
         "no_access",
         "niemand thuis",
     )
-    assert planner.post(url, {"to": "planned"}, format="json").json()["status"] == "planned"
+    # The refusal stays on record: no way back to planned, only closing it.
+    assert planner.post(url, {"to": "planned"}, format="json").status_code == 409
+    assert planner.post(url, {"to": "closed"}, format="json").json()["status"] == "closed"
 
 
 def test_another_inspector_cannot_act_on_my_visit(

@@ -6,7 +6,7 @@ from backend.accounts.models import RoleAssignment, User
 from backend.audit.models import AuditEvent
 from inspections.models import Organisation, OrganisationStatus
 
-from .conftest import make_member, make_organisation
+from .conftest import make_member, make_organisation, register
 
 pytestmark = pytest.mark.django_db
 
@@ -197,6 +197,18 @@ class TestOwnDetails:
             f"/api/v1/organisations/{agency_a.pk}/", {"name": "X"}, format="json"
         )
         assert response.status_code == 403
+
+    def test_staff_read_an_organisation_named_by_others(self, westland_inspector, agency_a):
+        # Named as landlord: no account and no municipality of its own, so the read is logged
+        # under the reader's municipality.
+        location = register(agency_a, landlord={"kvk_number": "41234567", "name": "Verhuur BV"})
+        landlord = location.landlord
+        assert landlord.municipality_code == ""
+        response = westland_inspector.get(f"/api/v1/organisations/{landlord.pk}/")
+        assert response.status_code == 200
+        assert response.json()["status"] == "unregistered"
+        event = AuditEvent.objects.get(action="view", target_id=str(landlord.pk))
+        assert event.municipality_code == "GM1783"
 
     def test_staff_reads_of_contact_details_are_logged(
         self, westland_inspector, provider_a, agency_a
